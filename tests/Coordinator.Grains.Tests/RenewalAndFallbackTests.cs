@@ -1,4 +1,5 @@
 using Coordinator.Testing;
+using Coordinator.Testing.Cluster;
 
 namespace Coordinator.Grains.Tests;
 

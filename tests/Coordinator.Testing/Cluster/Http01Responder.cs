@@ -1,3 +1,4 @@
+using Coordinator;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Coordinator.Grains.Tests;
+namespace Coordinator.Testing.Cluster;
 
 /// <summary>
 /// A real Kestrel listener on Pebble's HTTP-01 validation port that answers from the domain grains through

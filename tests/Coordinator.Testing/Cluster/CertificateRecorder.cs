@@ -1,8 +1,9 @@
+using Coordinator;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Orleans;
 
-namespace Coordinator.Grains.Tests;
+namespace Coordinator.Testing.Cluster;
 
 /// <summary>A per-silo subscriber, as a node's SNI cache would be: records every pushed certificate.</summary>
 public sealed class CertificateRecorder(IGrainFactory grains) : ICertificateObserver, IHostedService

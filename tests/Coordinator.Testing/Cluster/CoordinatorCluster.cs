@@ -1,12 +1,13 @@
 using System.Text.Json;
-using Coordinator.Testing;
+using Coordinator;
+using Coordinator.Grains;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
-namespace Coordinator.Grains.Tests;
+namespace Coordinator.Testing.Cluster;
 
 /// <summary>
 /// A real Orleans TestCluster whose grains persist through the encrypted S3 provider on the real fauxqs
