@@ -10,7 +10,6 @@ public static class Program
 {
     private static readonly Dictionary<string, Func<string[], Task<int>>> Benchmarks = new(StringComparer.Ordinal)
     {
-        ["failover"] = FailoverBench.RunAsync,
         // ["storage"] = StorageBench.RunAsync,
         ["acme"] = AcmeBench.RunAsync,
     };
