@@ -57,3 +57,30 @@ public sealed class RenewalAndFallbackTests
         }, c.Pebble.Process, eabOnly.Process);
     }
 }
+
+public sealed class ConfigurationErrorTests
+{
+    [Fact]
+    public async Task WildcardWithoutADnsSolverFailsClearlyAndWritesNothing()
+    {
+        await using var c = await CoordinatorCluster.StartAsync(silos: 1, dnsSolver: false);
+        using var s3 = c.S3.CreateClient();
+        async Task<List<(string Key, string ETag)>> ObjectsAsync() =>
+            ((await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = c.Bucket })).S3Objects ?? [])
+            .Select(o => (o.Key, o.ETag)).OrderBy(o => o.Key, StringComparer.Ordinal).ToList();
+
+        // Let the silo's subscriber register first (it persists the notifier's subscriber list).
+        await c.Grains.GetGrain<ICertificateNotifierGrain>(0).SubscribeAsync(c.Grains.CreateObjectReference<ICertificateObserver>(c.Recorder(c.Cluster.Primary!)));
+        await Task.Delay(2500);
+        var before = await ObjectsAsync();
+
+        var e = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => c.Grains.GetGrain<IDomainGrain>("*.nosolver.test").EnsureAsync(true));
+        Assert.Contains("IDns01Solver", e.Message, StringComparison.Ordinal);
+        Assert.Contains("*.nosolver.test", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, c.Wire.NewOrderRequests);
+
+        // Nothing was written for it: the name is not registered and no object was created or changed.
+        Assert.DoesNotContain("*.nosolver.test", await c.Grains.ListDomainsAsync().ToListAsync());
+        Assert.Equal(before, await ObjectsAsync());
+    }
+}

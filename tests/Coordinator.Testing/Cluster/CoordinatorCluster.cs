@@ -41,7 +41,9 @@ public sealed class CoordinatorCluster : IAsyncDisposable
     /// <param name="silos">Silo count.</param>
     /// <param name="pebbleOptions">This cluster's own Pebble.</param>
     /// <param name="extraIssuers">Issuers tried before the Pebble behind the wire counter (directory URL, EAB).</param>
-    public static async Task<CoordinatorCluster> StartAsync(int silos = 3, PebbleOptions? pebbleOptions = null, IReadOnlyList<(string Name, Uri Directory)>? extraIssuers = null, TimeSpan? initialBackoff = null)
+    /// <param name="initialBackoff">The first retry delay after a failure.</param>
+    /// <param name="dnsSolver">Whether the silos get a DNS-01 solver (challtestsrv).</param>
+    public static async Task<CoordinatorCluster> StartAsync(int silos = 3, PebbleOptions? pebbleOptions = null, IReadOnlyList<(string Name, Uri Directory)>? extraIssuers = null, TimeSpan? initialBackoff = null, bool dnsSolver = true)
     {
         var pebble = await PebbleServer.StartAsync(pebbleOptions);
         var wire = await AcmeWireCounter.StartAsync(pebble);
@@ -57,7 +59,7 @@ public sealed class CoordinatorCluster : IAsyncDisposable
         builder.Properties["Key"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         builder.Properties["Issuers"] = JsonSerializer.Serialize(issuers);
         builder.Properties["Ca"] = InfraPaths.CaCertificatePath;
-        builder.Properties["DnsMgmt"] = pebble.Dns.ManagementUri.ToString();
+        builder.Properties["DnsMgmt"] = dnsSolver ? pebble.Dns.ManagementUri.ToString() : string.Empty;
         builder.Properties["Backoff"] = (initialBackoff ?? TimeSpan.FromSeconds(2)).TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         var cluster = builder.Build();
@@ -118,7 +120,11 @@ public sealed class CoordinatorCluster : IAsyncDisposable
                 o.Renewal.MaxBackoff = TimeSpan.FromMinutes(1);
                 o.Renewal.FailuresBeforeNextIssuer = 1;
             });
-            siloBuilder.Services.AddSingleton<IDns01Solver>(new ChallTestSrvSolver(new Uri(c["DnsMgmt"]!)));
+            if (!string.IsNullOrEmpty(c["DnsMgmt"]))
+            {
+                siloBuilder.Services.AddSingleton<IDns01Solver>(new ChallTestSrvSolver(new Uri(c["DnsMgmt"]!)));
+            }
+
             siloBuilder.Services.AddSingleton<CertificateRecorder>();
             siloBuilder.Services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CertificateRecorder>());
         }
