@@ -10,7 +10,7 @@ public static class Program
 {
     private static readonly Dictionary<string, Func<string[], Task<int>>> Benchmarks = new(StringComparer.Ordinal)
     {
-        // ["storage"] = StorageBench.RunAsync,
+        ["storage"] = StorageBench.RunAsync,
         ["acme"] = AcmeBench.RunAsync,
     };
 

@@ -116,6 +116,7 @@ internal sealed class AcmeTransport
         {
             ct.ThrowIfCancellationRequested();
             AcmeResponse response;
+            var posting = false;
             try
             {
                 var n = nonce ? nonces.TryTake() ?? await NewNonceAsync(ct).ConfigureAwait(false) : null;
@@ -126,10 +127,13 @@ internal sealed class AcmeTransport
                     request.Headers.Accept.ParseAdd(accept);
                 }
 
+                posting = nonce;
                 response = await SendOnceAsync(request, ct).ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when (retries < options.MaxRetries && !ct.IsCancellationRequested)
+            catch (HttpRequestException e) when (retries < options.MaxRetries && !ct.IsCancellationRequested && (!posting || NotSent(e)))
             {
+                // A POST is retried only when it never reached the CA (connect/DNS failure): a newOrder that the CA
+                // processed before the connection broke must not be sent twice (duplicate orders count against rate limits).
                 var delay = Backoff(retries++);
                 AcmeLog.TransportRetry(logger, url, e.Message, delay, retries);
                 await Task.Delay(delay, time, ct).ConfigureAwait(false);
@@ -240,6 +244,9 @@ internal sealed class AcmeTransport
             return buffer.ToArray();
         }
     }
+
+    private static bool NotSent(HttpRequestException e) =>
+        e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError;
 
     private static AcmeProblem? TryProblem(AcmeResponse response)
     {

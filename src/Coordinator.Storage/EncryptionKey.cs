@@ -14,6 +14,7 @@ public static class EncryptionKey
     /// </summary>
     public static string GenerateBase64()
     {
+        SodiumCore.Init();
         var key = SodiumCore.GetRandomBytes(Length);
         try
         {

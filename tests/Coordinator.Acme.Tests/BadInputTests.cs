@@ -293,6 +293,72 @@ public sealed class BadInputTests
         Assert.Equal(nonces.Count, nonces.Distinct().Count());
     }
 
+    [Fact]
+    public async Task APostWhoseConnectionDropsIsNotSentTwiceButAGetIsRetried()
+    {
+        await using var ca = await AriProfilesTestDouble.StartAsync();
+        var directoryCalls = 0;
+        ca.Override["/new-order"] = c =>
+        {
+            c.Abort();
+            return Task.CompletedTask;
+        };
+        using var key = AcmeAccountKey.Generate();
+        var options = new AcmeClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(10) };
+        using var client = new AcmeClient(new HttpClient(), ca.DirectoryUri, key, options: options);
+        ca.Override["/dir"] = c =>
+        {
+            if (Interlocked.Increment(ref directoryCalls) == 1)
+            {
+                c.Abort();
+                return Task.CompletedTask;
+            }
+
+            ca.Override.TryRemove("/dir", out _);
+            c.Response.Redirect(ca.DirectoryUri.AbsoluteUri, permanent: false);
+            return Task.CompletedTask;
+        };
+
+        Assert.NotNull(await client.GetDirectoryAsync());
+        await client.CreateAccountAsync([], true);
+        var e = await Assert.ThrowsAsync<AcmeException>(() => client.NewOrderAsync([AcmeIdentifier.Dns("once.example.test")]));
+
+        Assert.Contains("/new-order", e.Message, StringComparison.Ordinal);
+        Assert.Single(ca.RequestsTo("/new-order"));
+        Assert.True(ca.RequestsTo("/dir").Count >= 2);
+    }
+
+    [Fact]
+    public async Task PollingHonoursRetryAfterOnTheInjectedClock()
+    {
+        await using var ca = await AriProfilesTestDouble.StartAsync();
+        var polls = 0;
+        ca.Override["/authz/1"] = c =>
+        {
+            var n = Interlocked.Increment(ref polls);
+            c.Response.Headers.RetryAfter = "7";
+            return WriteAsync(c, 200, "application/json", $$"""
+                {"status":"{{(n == 1 ? "pending" : "valid")}}","identifier":{"type":"dns","value":"poll.example.test"},
+                 "challenges":[{"type":"http-01","url":"{{ca.BaseUri}}chall/1","status":"{{(n == 1 ? "pending" : "valid")}}","token":"tok"}]}
+                """);
+        };
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var key = AcmeAccountKey.Generate();
+        using var client = new AcmeClient(new HttpClient(), ca.DirectoryUri, key, timeProvider: time);
+        await client.CreateAccountAsync([], true);
+
+        var waiting = client.WaitForAuthorizationAsync(new Uri(ca.BaseUri, "authz/1"));
+        await WaitUntilAsync(() => Volatile.Read(ref polls) == 1);
+        time.Advance(TimeSpan.FromSeconds(6));
+        await Task.Delay(200);
+        Assert.Equal(1, Volatile.Read(ref polls));
+        time.Advance(TimeSpan.FromSeconds(1));
+        var authz = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("valid", authz.Status);
+        Assert.Equal(2, polls);
+    }
+
     private static async Task WriteAsync(HttpContext c, int status, string contentType, string body)
     {
         c.Response.StatusCode = status;
