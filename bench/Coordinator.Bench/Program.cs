@@ -10,7 +10,9 @@ public static class Program
 {
     private static readonly Dictionary<string, Func<string[], Task<int>>> Benchmarks = new(StringComparer.Ordinal)
     {
-        ["storage"] = StorageBench.RunAsync,
+        ["failover"] = FailoverBench.RunAsync,
+        ["registry"] = RegistryBench.RunAsync,
+        // ["storage"] = StorageBench.RunAsync,
         ["acme"] = AcmeBench.RunAsync,
     };
 
