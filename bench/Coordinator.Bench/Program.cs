@@ -12,7 +12,7 @@ public static class Program
     {
         ["failover"] = FailoverBench.RunAsync,
         ["registry"] = RegistryBench.RunAsync,
-        // ["storage"] = StorageBench.RunAsync,
+        ["storage"] = StorageBench.RunAsync,
         ["acme"] = AcmeBench.RunAsync,
     };
 
