@@ -80,6 +80,22 @@ public sealed class IssuerOptions
     /// <summary>Challenge types to use, in order of preference. Default: http-01, tls-alpn-01 (dns-01 is used for wildcards and when listed, with an <see cref="IDns01Solver"/>).</summary>
     public IList<string> Challenges { get; } = [];
 
+    /// <summary>
+    /// Names this issuer serves: exact names or <c>*.example.com</c> for every subdomain. Default: empty (every name).
+    /// Lets internal names use a private CA, or one set of names use another challenge type.
+    /// </summary>
+    public IList<string> ForDomains { get; } = [];
+
+    /// <summary>Whether this issuer serves <paramref name="normalizedDomain"/> (see <see cref="ForDomains"/>).</summary>
+    public bool Serves(string normalizedDomain) =>
+        ForDomains.Count == 0 || ForDomains.Any(p =>
+        {
+            var pattern = p.Trim().ToLowerInvariant();
+            return pattern.StartsWith("*.", StringComparison.Ordinal)
+                ? normalizedDomain.EndsWith(pattern[1..], StringComparison.Ordinal)
+                : normalizedDomain == pattern;
+        });
+
     /// <summary>A PEM file of extra CA certificates to trust for the directory's TLS (private CAs, Pebble). Default: the system store only.</summary>
     public string? TrustedCaCertificatePath { get; set; }
 

@@ -215,7 +215,13 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
         activity?.SetTag("coordinator.domain", domain);
         activity?.SetTag("coordinator.renewal.forced", force);
         var started = Stopwatch.GetTimestamp();
-        var issuers = options.Issuers;
+        var issuers = Issuers();
+        if (issuers.Count == 0)
+        {
+            await RecordFailureAsync(new InvalidOperationException($"No configured issuer serves '{domain}' (check Coordinator:Issuers:*:ForDomains)."), activity);
+            return;
+        }
+
         Exception? last = null;
         for (var attempt = 0; attempt < issuers.Count; attempt++)
         {
@@ -259,11 +265,14 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
         GrainsTelemetry.OrderDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("coordinator.result", "failed"));
     }
 
+    private List<IssuerOptions> Issuers() => options.Issuers.Where(i => i.Serves(domain)).ToList();
+
     private int IndexOf(string issuerName)
     {
-        for (var i = 0; i < options.Issuers.Count; i++)
+        var issuers = Issuers();
+        for (var i = 0; i < issuers.Count; i++)
         {
-            if (options.Issuers[i].Name == issuerName)
+            if (issuers[i].Name == issuerName)
             {
                 return i;
             }
@@ -486,9 +495,10 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
         S.FailureCount++;
         S.FailuresWithIssuer++;
         S.LastError = Describe(e);
-        if (S.FailuresWithIssuer >= options.Renewal.FailuresBeforeNextIssuer && options.Issuers.Count > 1)
+        var eligible = Math.Max(1, Issuers().Count);
+        if (S.FailuresWithIssuer >= options.Renewal.FailuresBeforeNextIssuer && eligible > 1)
         {
-            S.IssuerIndex = (S.IssuerIndex + 1) % options.Issuers.Count;
+            S.IssuerIndex = (S.IssuerIndex + 1) % eligible;
             S.FailuresWithIssuer = 0;
         }
 

@@ -1,0 +1,40 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+// The Coordinator node: an ASP.NET Core app with a cohosted Orleans silo. Everything comes from configuration
+// (appsettings.json, then environment variables such as Coordinator__Cluster__SiloPort=11112).
+var builder = WebApplication.CreateBuilder(args);
+var node = builder.Configuration.GetSection("Coordinator:Node");
+var nodeName = node["Name"] ?? Environment.MachineName;
+builder.AddCoordinator(silo =>
+{
+    var redis = builder.Configuration["Coordinator:Cluster:Redis"];
+    if (builder.Configuration["Coordinator:Cluster:Mode"] == "External")
+    {
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            throw new InvalidOperationException("Coordinator:Cluster:Mode is External but Coordinator:Cluster:Redis (a Redis connection string) is not set.");
+        }
+
+        silo.UseRedisClustering(redis);
+    }
+});
+
+var listen = IPAddress.Parse(node["ListenAddress"] ?? "0.0.0.0");
+var httpPort = node.GetValue("HttpPort", 80);
+var httpsPort = node.GetValue("HttpsPort", 443);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(listen, httpPort);
+    kestrel.Listen(listen, httpsPort, https =>
+    {
+        https.Protocols = HttpProtocols.Http1AndHttp2;
+        https.UseCoordinatorHttps();
+    });
+});
+
+var app = builder.Build();
+app.MapHealthChecks("/healthz");
+app.MapGet("/", (HttpContext context) =>
+    $"Hello from {nodeName} over {(context.Request.IsHttps ? "HTTPS" : "HTTP")} for {context.Request.Host.Host}\n");
+app.Run();
