@@ -161,4 +161,23 @@ public sealed class RotationTests(ITestOutputHelper output)
             }
         }, old.Processes);
     }
+
+    [Fact]
+    public async Task RotationLeavesForeignObjectsInTheBucketAlone()
+    {
+        var k1 = TestKeys.New();
+        await using var old = await StorageHarness.StartAsync(Backend.S3, TestKeys.Ring("k1", ("k1", k1)));
+        await InfraAssert.WithOutputAsync(async () =>
+        {
+            await old.Grains.WriteStateAsync("state", GrainId.Create("test-grain", "x"), new GrainState<TestState> { State = new TestState() });
+            var foreign = System.Text.Encoding.UTF8.GetBytes("someone else's file");
+            await old.PutRawAsync("readme.txt", foreign);
+
+            await using var rotating = await old.WithRingAsync(TestKeys.Ring("k2", ("k1", k1), ("k2", TestKeys.New())));
+            var result = await rotating.Rotation.RotateAsync(CancellationToken.None);
+            Assert.True(result.Complete, result.ToString());
+            Assert.Equal(2, result.Resealed);
+            Assert.Equal(foreign, await old.GetRawAsync("readme.txt"));
+        }, old.Processes);
+    }
 }

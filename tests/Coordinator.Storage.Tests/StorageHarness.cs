@@ -28,8 +28,9 @@ internal sealed class StorageHarness : IAsyncDisposable
     private readonly ServiceProvider services;
     private readonly bool ownsLocation;
 
-    private StorageHarness(Backend backend, string location, S3Server? s3, ServiceProvider services, EncryptedGrainStorage storage, CollectingLoggerProvider logs, bool ownsLocation)
+    private StorageHarness(Backend backend, string location, S3Server? s3, ServiceProvider services, EncryptedGrainStorage storage, CollectingLoggerProvider logs, bool ownsLocation, string name)
     {
+        Name = name;
         Backend = backend;
         Location = location;
         S3 = s3;
@@ -41,6 +42,9 @@ internal sealed class StorageHarness : IAsyncDisposable
 
     public Backend Backend { get; }
 
+    /// <summary>The provider name.</summary>
+    public string Name { get; }
+
     /// <summary>The bucket name or the directory.</summary>
     public string Location { get; }
 
@@ -50,13 +54,13 @@ internal sealed class StorageHarness : IAsyncDisposable
 
     public IGrainStorage Grains => Storage;
 
-    public IKeyRotation Rotation => services.GetRequiredKeyedService<IKeyRotation>("store");
+    public IKeyRotation Rotation => services.GetRequiredKeyedService<IKeyRotation>(Name);
 
     public CollectingLoggerProvider Logs { get; }
 
     public TestProcess[] Processes => S3 is null ? [] : [S3.Process];
 
-    public static async Task<StorageHarness> CreateAsync(Backend backend, KeyRingOptions ring, string? location = null, Action<EncryptedS3StorageOptions>? configureS3 = null, S3Server? server = null)
+    public static async Task<StorageHarness> CreateAsync(Backend backend, KeyRingOptions ring, string? location = null, Action<EncryptedS3StorageOptions>? configureS3 = null, S3Server? server = null, string name = "store")
     {
         var logs = new CollectingLoggerProvider();
         var collection = new ServiceCollection();
@@ -69,7 +73,7 @@ internal sealed class StorageHarness : IAsyncDisposable
             s3 = server ?? await SharedInfrastructure.S3Async();
             location ??= await s3.CreateBucketAsync("enc");
             var bucket = location;
-            collection.AddEncryptedS3GrainStorage("store", (EncryptedS3StorageOptions o) =>
+            collection.AddEncryptedS3GrainStorage(name, (EncryptedS3StorageOptions o) =>
             {
                 o.ServiceUrl = s3.Endpoint.ToString();
                 o.BucketName = bucket;
@@ -85,7 +89,7 @@ internal sealed class StorageHarness : IAsyncDisposable
         {
             location ??= Path.Combine(TempRoot, Guid.NewGuid().ToString("N"));
             var directory = location;
-            collection.AddEncryptedDirectoryGrainStorage("store", (EncryptedDirectoryStorageOptions o) =>
+            collection.AddEncryptedDirectoryGrainStorage(name, (EncryptedDirectoryStorageOptions o) =>
             {
                 o.Directory = directory;
                 o.KeyRing = ring;
@@ -93,13 +97,13 @@ internal sealed class StorageHarness : IAsyncDisposable
         }
 
         var services = collection.BuildServiceProvider();
-        var storage = (EncryptedGrainStorage)services.GetRequiredKeyedService<IGrainStorage>("store");
-        return new StorageHarness(backend, location, s3, services, storage, logs, owns);
+        var storage = (EncryptedGrainStorage)services.GetRequiredKeyedService<IGrainStorage>(name);
+        return new StorageHarness(backend, location, s3, services, storage, logs, owns, name);
     }
 
-    public static async Task<StorageHarness> StartAsync(Backend backend, KeyRingOptions ring, string? location = null)
+    public static async Task<StorageHarness> StartAsync(Backend backend, KeyRingOptions ring, string? location = null, string name = "store")
     {
-        var harness = await CreateAsync(backend, ring, location);
+        var harness = await CreateAsync(backend, ring, location, name: name);
         await harness.Storage.InitializeAsync(CancellationToken.None);
         return harness;
     }

@@ -33,6 +33,10 @@ public static class EncryptedGrainStorageServiceCollectionExtensions
     }
 
     /// <summary>Adds the encrypted S3 provider as the default grain storage (<c>[PersistentState("x")]</c> without a provider name).</summary>
+    public static IServiceCollection AddEncryptedS3GrainStorageAsDefault(this IServiceCollection services, Action<EncryptedS3StorageOptions> configure) =>
+        services.AddEncryptedS3GrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, configure);
+
+    /// <summary>Adds the encrypted S3 provider as the default grain storage, configured through the options builder.</summary>
     public static IServiceCollection AddEncryptedS3GrainStorageAsDefault(this IServiceCollection services, Action<OptionsBuilder<EncryptedS3StorageOptions>> configureOptions) =>
         services.AddEncryptedS3GrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, configureOptions);
 
@@ -51,6 +55,10 @@ public static class EncryptedGrainStorageServiceCollectionExtensions
             name, () => OptionsValidation.Validate(sp.GetRequiredService<IOptionsMonitor<EncryptedDirectoryStorageOptions>>().Get(name))));
         return services.AddEncryptedProvider(name, EncryptedGrainStorageFactory.CreateDirectory);
     }
+
+    /// <summary>Adds the encrypted local-directory provider as the default grain storage.</summary>
+    public static IServiceCollection AddEncryptedDirectoryGrainStorageAsDefault(this IServiceCollection services, Action<EncryptedDirectoryStorageOptions> configure) =>
+        services.AddEncryptedDirectoryGrainStorage(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, configure);
 
     private static IServiceCollection AddEncryptedProvider(this IServiceCollection services, string name, Func<IServiceProvider, string, EncryptedGrainStorage> factory)
     {

@@ -226,9 +226,9 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
         LogRotationStarted(logger, name, ring.PrimaryKeyId);
         await foreach (var objectName in store.ListAsync(cancellationToken))
         {
-            if (objectName.StartsWith(ObjectNames.ProbePrefix, StringComparison.Ordinal))
+            if (!ObjectNames.IsRotatable(objectName))
             {
-                continue;
+                continue; // probe leftovers, or objects of something else sharing the bucket/prefix
             }
 
             examined++;

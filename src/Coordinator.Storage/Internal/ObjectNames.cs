@@ -22,5 +22,9 @@ internal static class ObjectNames
         return StatePrefix + Convert.ToHexStringLower(GenericHash.Hash(message, namingKey, 32));
     }
 
+    /// <summary>Whether the object is one of ours that key rotation re-seals (the naming key and grain state).</summary>
+    public static bool IsRotatable(string name) =>
+        name == NamingKey || (name.StartsWith(StatePrefix, StringComparison.Ordinal) && name.Length == StatePrefix.Length + 64);
+
     public static string NewProbe() => ProbePrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }
