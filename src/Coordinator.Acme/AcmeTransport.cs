@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -110,6 +111,38 @@ internal sealed class AcmeTransport
 
     private async Task<AcmeResponse> SendWithRetryAsync(Uri url, string method, bool nonce, Func<string?, HttpRequestMessage> build, string? accept, CancellationToken ct)
     {
+        using var activity = AcmeTelemetry.Source.StartActivity("acme.request", ActivityKind.Client);
+        activity?.SetTag("http.request.method", method);
+        activity?.SetTag("url.full", url.AbsoluteUri);
+        var started = time.GetTimestamp();
+        var counts = new RetryCounts();
+        try
+        {
+            var response = await SendWithRetryCoreAsync(url, method, nonce, build, accept, counts, ct).ConfigureAwait(false);
+            activity?.SetTag("http.response.status_code", response.Status);
+            return response;
+        }
+        catch (Exception e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            if (e is AcmeProblemException problem)
+            {
+                activity?.SetTag("http.response.status_code", problem.StatusCode);
+                activity?.SetTag("acme.problem.type", problem.Problem.Type);
+            }
+
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag("acme.retries", counts.Retries);
+            activity?.SetTag("acme.bad_nonce_retries", counts.BadNonces);
+            AcmeTelemetry.RequestDuration.Record(time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("http.request.method", method));
+        }
+    }
+
+    private async Task<AcmeResponse> SendWithRetryCoreAsync(Uri url, string method, bool nonce, Func<string?, HttpRequestMessage> build, string? accept, RetryCounts counts, CancellationToken ct)
+    {
         var badNonces = 0;
         var retries = 0;
         while (true)
@@ -135,6 +168,8 @@ internal sealed class AcmeTransport
                 // A POST is retried only when it never reached the CA (connect/DNS failure): a newOrder that the CA
                 // processed before the connection broke must not be sent twice (duplicate orders count against rate limits).
                 var delay = Backoff(retries++);
+                counts.Retries = retries;
+                AcmeTelemetry.Retries.Add(1);
                 AcmeLog.TransportRetry(logger, url, e.Message, delay, retries);
                 await Task.Delay(delay, time, ct).ConfigureAwait(false);
                 continue;
@@ -161,6 +196,8 @@ internal sealed class AcmeTransport
                 // response went into the pool; drop the lot anyway, one bad nonce often means the pool is stale.
                 nonces.Clear();
                 badNonces++;
+                counts.BadNonces = badNonces;
+                AcmeTelemetry.BadNonceRetries.Add(1);
                 AcmeLog.BadNonce(logger, url, badNonces);
                 continue;
             }
@@ -172,6 +209,8 @@ internal sealed class AcmeTransport
                 if (delay <= options.MaxRetryAfter)
                 {
                     retries++;
+                    counts.Retries = retries;
+                    AcmeTelemetry.Retries.Add(1);
                     AcmeLog.Retrying(logger, url, response.Status, delay, retries);
                     await Task.Delay(delay, time, ct).ConfigureAwait(false);
                     continue;
@@ -275,5 +314,12 @@ internal sealed class AcmeTransport
         // Full-range jitter on the upper half: [capped/2, capped].
         var jitter = RandomNumberGenerator.GetInt32(0, 1001) / 1000.0;
         return TimeSpan.FromMilliseconds(capped / 2 + capped / 2 * jitter);
+    }
+
+    private sealed class RetryCounts
+    {
+        public int Retries { get; set; }
+
+        public int BadNonces { get; set; }
     }
 }
