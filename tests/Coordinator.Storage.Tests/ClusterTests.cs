@@ -17,12 +17,12 @@ public sealed class EncryptedStorageSiloConfigurator : ISiloConfigurator
 /// <summary>Real silos (Orleans TestCluster, 2 silos) persisting grain state through the provider on the real S3 server.</summary>
 public sealed class ClusterTests
 {
-    private static async Task<TestCluster> DeployAsync(Testing.S3Server s3, string bucket, KeyRingOptions ring, int silos = 2, bool allowUnconditional = false)
+    private static async Task<TestCluster> DeployAsync(Testing.S3Server s3, string bucket, KeyRingOptions ring, int silos = 2, bool allowUnconditional = false, string? serviceUrl = null)
     {
         var builder = new TestClusterBuilder((short)silos);
         builder.Options.ServiceId = $"storage-{Guid.NewGuid():N}";
         var p = builder.Properties;
-        p["Coordinator:Storage:ServiceUrl"] = s3.Endpoint.ToString();
+        p["Coordinator:Storage:ServiceUrl"] = serviceUrl ?? s3.Endpoint.ToString();
         p["Coordinator:Storage:BucketName"] = bucket;
         p["Coordinator:Storage:AccessKey"] = s3.AccessKey;
         p["Coordinator:Storage:SecretKey"] = s3.SecretKey;
@@ -144,5 +144,19 @@ public sealed class ClusterTests
             var e = await Assert.ThrowsAnyAsync<Exception>(() => DeployAsync(s3, bucket, TestKeys.Ring("k1", ("k1", TestKeys.New())), silos: 1));
             Assert.Contains("ignores conditional writes", e.ToString(), StringComparison.Ordinal);
         }, s3.Process);
+    }
+
+    [Fact]
+    public async Task ASiloWithBadSettingsFailsToStartNamingThem()
+    {
+        var s3 = await SharedInfrastructure.S3Async();
+        var shortKey = Convert.ToBase64String(new byte[31]);
+        var e = await Assert.ThrowsAnyAsync<Exception>(() =>
+            DeployAsync(s3, "Bad_Bucket", TestKeys.Ring("k1", ("k1", shortKey)), silos: 1, serviceUrl: "127.0.0.1:9000"));
+        var text = e.ToString();
+        Assert.Contains("KeyRing:Keys:k1 decodes to 31 bytes", text, StringComparison.Ordinal);
+        Assert.Contains("BucketName 'Bad_Bucket' is not a valid S3 bucket name", text, StringComparison.Ordinal);
+        Assert.Contains("ServiceUrl '127.0.0.1:9000' is not an absolute http:// or https:// URL", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(shortKey, text, StringComparison.Ordinal);
     }
 }

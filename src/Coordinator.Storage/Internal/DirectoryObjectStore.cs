@@ -29,6 +29,8 @@ internal sealed class DirectoryObjectStore : IObjectStore
 
     public string Location => $"directory '{root}'";
 
+    public string ConfigurationHint => "Check that Directory names a writable directory.";
+
     public async Task<StoredObject?> GetAsync(string name, CancellationToken cancellationToken)
     {
         try

@@ -87,8 +87,7 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
             {
                 op.Failed(e.GetType().Name);
                 throw new EncryptedStorageException(
-                    $"Encrypted grain storage '{name}' cannot use {store.Location}: {e.Message} " +
-                    "Check ServiceUrl, BucketName (the bucket must exist), Region and the credentials.", e);
+                    $"Encrypted grain storage '{name}' cannot use {store.Location}: {e.Message} {store.ConfigurationHint}", e);
             }
 
             if (probeFailure is not null)

@@ -22,6 +22,9 @@ internal interface IObjectStore
     /// <summary>Where the objects live, for messages (bucket/prefix or directory); never credentials.</summary>
     string Location { get; }
 
+    /// <summary>Which settings to check when the store cannot be used at all, for the start-up error.</summary>
+    string ConfigurationHint { get; }
+
     Task<StoredObject?> GetAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>Writes the object and returns its new ETag.</summary>

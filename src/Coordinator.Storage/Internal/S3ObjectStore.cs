@@ -26,6 +26,8 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public string Location => $"S3 bucket '{bucket}'" + (prefix.Length > 0 ? $" under prefix '{prefix}'" : "");
 
+    public string ConfigurationHint => "Check ServiceUrl, BucketName (the bucket must exist), Region, ForcePathStyle and the credentials.";
+
     /// <summary>Builds the AWSSDK client from validated options.</summary>
     public static S3ObjectStore Create(EncryptedS3StorageOptions options)
     {
