@@ -233,11 +233,12 @@ public sealed class BadInputTests
         };
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         using var key = AcmeAccountKey.Generate();
-        using var client = new AcmeClient(new HttpClient(), ca.DirectoryUri, key, timeProvider: time);
+        var logger = new ListLogger<AcmeClient>();
+        using var client = new AcmeClient(new HttpClient(), ca.DirectoryUri, key, timeProvider: time, logger: logger);
         await client.CreateAccountAsync([], true);
 
         var pending = client.NewOrderAsync([AcmeIdentifier.Dns("a.example.test")]);
-        await WaitUntilAsync(() => Volatile.Read(ref calls) == 1);
+        await WaitForWaitAsync(logger, "retrying in");
         time.Advance(TimeSpan.FromSeconds(29));
         await Task.Delay(200);
         Assert.False(pending.IsCompleted, "retried before Retry-After elapsed");
@@ -247,6 +248,31 @@ public sealed class BadInputTests
 
         Assert.Equal(new Uri(ca.BaseUri, "order/9"), order.Url);
         Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public async Task CancellationEndsARetryAfterWaitAtOnce()
+    {
+        await using var ca = await AriProfilesTestDouble.StartAsync();
+        ca.Override["/new-order"] = c =>
+        {
+            c.Response.Headers.RetryAfter = "50";
+            return AriProfilesTestDouble.ProblemAsync(c, 503, AcmeProblemTypes.ServerInternal, "maintenance");
+        };
+        var time = new FakeTimeProvider();
+        using var key = AcmeAccountKey.Generate();
+        using var client = new AcmeClient(new HttpClient(), ca.DirectoryUri, key, timeProvider: time);
+        await client.CreateAccountAsync([], true);
+        using var cts = new CancellationTokenSource();
+
+        var pending = client.NewOrderAsync([AcmeIdentifier.Dns("a.example.test")], ct: cts.Token);
+        await WaitUntilAsync(() => ca.RequestsTo("/new-order").Count == 1);
+        await Task.Delay(100);
+        Assert.False(pending.IsCompleted);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Single(ca.RequestsTo("/new-order"));
     }
 
     [Fact]
@@ -344,11 +370,12 @@ public sealed class BadInputTests
         };
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         using var key = AcmeAccountKey.Generate();
-        using var client = new AcmeClient(new HttpClient(), ca.DirectoryUri, key, timeProvider: time);
+        var logger = new ListLogger<AcmeClient>();
+        using var client = new AcmeClient(new HttpClient(), ca.DirectoryUri, key, timeProvider: time, logger: logger);
         await client.CreateAccountAsync([], true);
 
         var waiting = client.WaitForAuthorizationAsync(new Uri(ca.BaseUri, "authz/1"));
-        await WaitUntilAsync(() => Volatile.Read(ref polls) == 1);
+        await WaitForWaitAsync(logger, "polling again in");
         time.Advance(TimeSpan.FromSeconds(6));
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref polls));
@@ -364,6 +391,14 @@ public sealed class BadInputTests
         c.Response.StatusCode = status;
         c.Response.ContentType = contentType;
         await c.Response.WriteAsync(body);
+    }
+
+    // The client logs right before it starts waiting on the injected clock; advancing the clock earlier would
+    // move time before the timer exists. The short real delay covers the log-to-timer gap on the client's thread.
+    private static async Task WaitForWaitAsync(ListLogger<AcmeClient> logger, string text)
+    {
+        await WaitUntilAsync(() => logger.Entries.Any(e => e.Message.Contains(text, StringComparison.Ordinal)));
+        await Task.Delay(100);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

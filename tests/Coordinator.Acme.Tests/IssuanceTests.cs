@@ -88,6 +88,7 @@ public sealed class IssuanceTests
 
             using var leaf = await Issuance.VerifyAsync(ca, result.Chain);
             Assert.Equal(new[] { "*." + apex, apex }.Order(), Issuance.SubjectAltNames(leaf).Order());
+            AssertKeyType(leaf, AcmeKeyType.EcdsaP256);
             Assert.Equal(2, result.Authorizations.Count);
             Assert.All(result.Authorizations, a => Assert.Equal(apex, a.Identifier.Value));
             Assert.Single(result.Authorizations, a => a.Wildcard);
