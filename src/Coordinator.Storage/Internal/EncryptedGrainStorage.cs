@@ -160,6 +160,7 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
 
             var storeETag = await ConditionalAsync(
                 expected,
+                writeId,
                 objectName,
                 stateName,
                 grainId,
@@ -196,6 +197,7 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
             {
                 await ConditionalAsync(
                     expected,
+                    null,
                     objectName,
                     stateName,
                     grainId,
@@ -296,8 +298,15 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
         return result;
     }
 
+    /// <summary>
+    /// Runs a conditional write or delete. When the store refuses it, reads the object once more to tell a real
+    /// conflict from two harmless cases: the object still carries the write id this activation last saw (only a key
+    /// rotation re-sealed it: retry against the new store ETag), or it carries <paramref name="ownWriteId"/> (this very
+    /// write already landed and the SDK's retry of it was refused: done).
+    /// </summary>
     private async Task<string?> ConditionalAsync(
         ExpectedVersion? expected,
+        byte[]? ownWriteId,
         string objectName,
         string stateName,
         GrainId grainId,
@@ -311,25 +320,33 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
             {
                 return await attempt(ifMatch);
             }
-            catch (PreconditionFailedException)
+            catch (PreconditionFailedException refused)
             {
-                if (expected is null || retry >= MaxResealRetries)
-                {
-                    throw Conflict(operation, stateName, grainId, expected?.ToString());
-                }
-
-                // Was the object only re-sealed by a key rotation since this activation last saw it?
                 var current = await store.GetAsync(objectName, CancellationToken.None);
-                if (current is null)
+                if (current is null || retry >= MaxResealRetries)
                 {
-                    throw Conflict(operation, stateName, grainId, expected.ToString());
+                    throw Conflict(operation, stateName, grainId, expected?.ToString(), refused);
                 }
 
-                var plaintext = OpenState(current, objectName, stateName, grainId, out var currentWriteId);
-                CryptographicOperations.ZeroMemory(plaintext);
-                if (!currentWriteId.AsSpan().SequenceEqual(expected.WriteId))
+                byte[] currentWriteId;
+                try
                 {
-                    throw Conflict(operation, stateName, grainId, expected.ToString());
+                    CryptographicOperations.ZeroMemory(OpenState(current, objectName, stateName, grainId, out currentWriteId));
+                }
+                catch (EncryptedStorageException unreadable)
+                {
+                    // Whatever is there, this activation did not write it and will not overwrite it.
+                    throw Conflict(operation, stateName, grainId, expected?.ToString(), unreadable);
+                }
+
+                if (ownWriteId is not null && currentWriteId.AsSpan().SequenceEqual(ownWriteId))
+                {
+                    return current.ETag;
+                }
+
+                if (expected is null || !currentWriteId.AsSpan().SequenceEqual(expected.WriteId))
+                {
+                    throw Conflict(operation, stateName, grainId, expected?.ToString(), refused);
                 }
 
                 LogResealedMeanwhile(logger, name, stateName, grainId);
@@ -442,8 +459,11 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
             e);
     }
 
-    private InconsistentStateException Conflict(string operation, string stateName, GrainId grainId, string? etag) =>
-        new($"Encrypted grain storage '{name}': {operation} of state '{stateName}' of grain {grainId} was refused because the stored version changed (ETag {etag ?? "none"} is stale; another activation wrote or cleared it).");
+    private InconsistentStateException Conflict(string operation, string stateName, GrainId grainId, string? etag, Exception? inner = null)
+    {
+        var message = $"Encrypted grain storage '{name}': {operation} of state '{stateName}' of grain {grainId} was refused because the stored version changed (ETag {etag ?? "none"} is stale; another activation wrote or cleared it).";
+        return inner is null ? new InconsistentStateException(message) : new InconsistentStateException(message, inner);
+    }
 
     private ExpectedVersion? ParseETag(string? etag, string operation, string stateName, GrainId grainId)
     {
