@@ -68,7 +68,10 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
             var length = response.ContentLength;
             using var buffer = length is > 0 and < int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, cancellationToken);
-            return new StoredObject(buffer.ToArray(), response.ETag);
+
+            // The buffer was sized from Content-Length: when it is exactly full, hand it over instead of copying.
+            var data = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+            return new StoredObject(data, response.ETag);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
