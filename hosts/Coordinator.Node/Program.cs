@@ -1,5 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 // The Coordinator node: an ASP.NET Core app with a cohosted Orleans silo. Everything comes from configuration
 // (appsettings.json, then environment variables such as Coordinator__Cluster__SiloPort=11112).
@@ -19,6 +23,15 @@ builder.AddCoordinator(silo =>
         silo.UseRedisClustering(redis);
     }
 });
+
+// Telemetry: exported over OTLP when an endpoint is configured (the standard OTEL_EXPORTER_OTLP_ENDPOINT).
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    builder.Services.AddOpenTelemetry()
+        .ConfigureResource(r => r.AddService("coordinator-node", serviceInstanceId: nodeName))
+        .WithTracing(t => t.AddCoordinatorInstrumentation().AddOtlpExporter())
+        .WithMetrics(m => m.AddCoordinatorInstrumentation().AddOtlpExporter());
+}
 
 var listen = IPAddress.Parse(node["ListenAddress"] ?? "0.0.0.0");
 var httpPort = node.GetValue("HttpPort", 80);

@@ -19,7 +19,10 @@ public static class CoordinatorListenOptionsExtensions
     /// <param name="listenOptions">The endpoint.</param>
     /// <param name="unmanaged">Consulted for names Coordinator has no certificate for, before the fallback (chains a
     /// selector you had before); return null to decline.</param>
-    public static ListenOptions UseCoordinatorHttps(this ListenOptions listenOptions, Func<TlsHandshakeCallbackContext, ValueTask<SslServerAuthenticationOptions?>>? unmanaged = null)
+    /// <param name="allowTlsResume">Whether clients may resume TLS sessions (session tickets). Default: true. False forces a
+    /// full handshake on every connection (as <see cref="SslServerAuthenticationOptions.AllowTlsResume"/> = false does for a
+    /// static certificate), for example to measure handshakes; it also applies to what <paramref name="unmanaged"/> returns.</param>
+    public static ListenOptions UseCoordinatorHttps(this ListenOptions listenOptions, Func<TlsHandshakeCallbackContext, ValueTask<SslServerAuthenticationOptions?>>? unmanaged = null, bool allowTlsResume = true)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
         var selector = listenOptions.ApplicationServices.GetService<HandshakeSelector>()
@@ -27,7 +30,7 @@ public static class CoordinatorListenOptionsExtensions
         listenOptions.Use(ClientHelloMiddleware.Create());
         listenOptions.UseHttps(new TlsHandshakeCallbackOptions
         {
-            OnConnection = context => selector.SelectAsync(context, unmanaged),
+            OnConnection = allowTlsResume ? context => selector.SelectAsync(context, unmanaged) : context => WithoutResume(selector.SelectAsync(context, unmanaged)),
             HandshakeTimeout = TimeSpan.FromSeconds(10),
         });
         listenOptions.Use(next => connection =>
@@ -42,5 +45,12 @@ public static class CoordinatorListenOptionsExtensions
             return next(connection);
         });
         return listenOptions;
+    }
+
+    private static async ValueTask<SslServerAuthenticationOptions> WithoutResume(ValueTask<SslServerAuthenticationOptions> selected)
+    {
+        var options = await selected;
+        options.AllowTlsResume = false;
+        return options;
     }
 }

@@ -30,6 +30,9 @@ public sealed class CoordinatorCluster : IAsyncDisposable
 
     public required string Bucket { get; init; }
 
+    /// <summary>The storage master key (base64) the silos seal with: tests check it never leaks.</summary>
+    public required string StorageKeyBase64 { get; init; }
+
     public IGrainFactory Grains => Cluster.Client;
 
     public IGrainFactory SiloGrains(int i) => ((InProcessSiloHandle)Cluster.Silos[i]).SiloHost.Services.GetRequiredService<IGrainFactory>();
@@ -56,7 +59,8 @@ public sealed class CoordinatorCluster : IAsyncDisposable
         builder.Properties["S3Access"] = s3.AccessKey;
         builder.Properties["S3Secret"] = s3.SecretKey;
         builder.Properties["Bucket"] = bucket;
-        builder.Properties["Key"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var storageKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        builder.Properties["Key"] = storageKey;
         builder.Properties["Issuers"] = JsonSerializer.Serialize(issuers);
         builder.Properties["Ca"] = InfraPaths.CaCertificatePath;
         builder.Properties["DnsMgmt"] = dnsSolver ? pebble.Dns.ManagementUri.ToString() : string.Empty;
@@ -66,7 +70,7 @@ public sealed class CoordinatorCluster : IAsyncDisposable
         await cluster.DeployAsync();
         Http01Responder? responder = null;
         responder = await Http01Responder.StartAsync(pebble.HttpValidationPort, () => cluster.Client);
-        return new CoordinatorCluster { Cluster = cluster, Pebble = pebble, Wire = wire, Responder = responder, S3 = s3, Bucket = bucket };
+        return new CoordinatorCluster { Cluster = cluster, Pebble = pebble, Wire = wire, Responder = responder, S3 = s3, Bucket = bucket, StorageKeyBase64 = storageKey };
     }
 
     public async ValueTask DisposeAsync()
