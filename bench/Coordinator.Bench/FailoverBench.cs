@@ -51,7 +51,7 @@ public static class FailoverBench
         var deadSeconds = new List<double>();
         var duplicates = 0;
         var failures = new List<string>();
-        await using (var c = inProcess ? await CoordinatorCluster.StartAsync(silos: 3) : await StartWithSiloProcessesAsync())
+        await using (var c = inProcess ? Harness.Of(await CoordinatorCluster.StartAsync(silos: 3)) : await StartWithSiloProcessesAsync())
         {
             for (var t = 0; t < trials; t++)
             {
@@ -110,7 +110,7 @@ public static class FailoverBench
     /// is a real SIGKILL: the silo announces nothing and the survivors' membership probes must find it dead. The primary
     /// stays in this process (it holds TestCluster's membership table and is never killed).
     /// </summary>
-    private static async Task<CoordinatorCluster> StartWithSiloProcessesAsync()
+    private static async Task<Harness> StartWithSiloProcessesAsync()
     {
         var pebble = await PebbleServer.StartAsync();
         var wire = await AcmeWireCounter.StartAsync(pebble);
@@ -135,7 +135,22 @@ public static class FailoverBench
             name == Silo.PrimarySiloName ? cluster.DefaultCreateSiloAsync(name, configuration) : process(name, configuration);
         await cluster.DeployAsync();
         var responder = await Http01Responder.StartAsync(pebble.HttpValidationPort, () => cluster.Client);
-        return new CoordinatorCluster { Cluster = cluster, Pebble = pebble, Wire = wire, Responder = responder, S3 = s3, Bucket = bucket };
+        return new Harness(cluster, pebble, wire, responder, async () =>
+        {
+            await responder.DisposeAsync();
+            try
+            {
+                await cluster.StopAllSilosAsync();
+            }
+            catch (Exception)
+            {
+                // a killed silo may not stop cleanly
+            }
+
+            await cluster.DisposeAsync();
+            await wire.DisposeAsync();
+            await pebble.DisposeAsync();
+        });
     }
 
     private static string LauncherPath => Path.Combine(Path.GetTempPath(), $"coordinator-failover-silo-{Environment.ProcessId}.sh");
@@ -158,7 +173,7 @@ public static class FailoverBench
         return path;
     }
 
-    private static async Task<Trial> TrialAsync(CoordinatorCluster c, int trial)
+    private static async Task<Trial> TrialAsync(Harness c, int trial)
     {
         var domain = await DomainOnNonPrimarySiloAsync(c, trial);
         var grain = c.Grains.GetGrain<IDomainGrain>(domain);
@@ -167,7 +182,7 @@ public static class FailoverBench
             ?? throw new InvalidOperationException($"{domain} is held by {holder}, which is not a live silo of the cluster");
         var primary = (InProcessSiloHandle)c.Cluster.Primary!;
         var membership = primary.SiloHost.Services.GetRequiredService<IClusterMembershipService>();
-        var pushed = c.Recorder(primary).Latest;
+        var pushed = primary.SiloHost.Services.GetRequiredService<CertificateRecorder>().Latest;
 
         var reached = c.Responder.HoldAsync(domain);
         _ = grain.EnsureAsync(waitForCertificate: false);
@@ -251,9 +266,27 @@ public static class FailoverBench
         return new Trial(domain, elapsed, declaredDead, orders);
     }
 
+    /// <summary>What a trial needs of a cluster: the TestCluster, its Pebble, wire counter and HTTP-01 responder.</summary>
+    private sealed class Harness(TestCluster cluster, PebbleServer pebble, AcmeWireCounter wire, Http01Responder responder, Func<Task> dispose) : IAsyncDisposable
+    {
+        public TestCluster Cluster => cluster;
+
+        public PebbleServer Pebble => pebble;
+
+        public AcmeWireCounter Wire => wire;
+
+        public Http01Responder Responder => responder;
+
+        public IGrainFactory Grains => cluster.Client;
+
+        public static Harness Of(CoordinatorCluster c) => new(c.Cluster, c.Pebble, c.Wire, c.Responder, async () => await c.DisposeAsync());
+
+        public async ValueTask DisposeAsync() => await dispose();
+    }
+
     private sealed record Trial(string Domain, TimeSpan Elapsed, TimeSpan? DeclaredDead, int Orders);
 
-    private static async Task<string> DomainOnNonPrimarySiloAsync(CoordinatorCluster c, int trial)
+    private static async Task<string> DomainOnNonPrimarySiloAsync(Harness c, int trial)
     {
         var primary = c.Cluster.Primary!.SiloAddress.ToString();
         for (var i = 0; i < 200; i++)
