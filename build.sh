@@ -2,6 +2,7 @@
 # Coordinator's one entry point. Commands:
 #   ./build.sh test            install what the tests need (idempotent), run every test, print totals
 #   ./build.sh install         only the install step
+#   ./build.sh demo [--once]   three nodes behind a TCP-passthrough HAProxy on loopback, issuing from Pebble
 #   ./build.sh bench <name>    run a benchmark from bench/ (storage, ...)
 set -euo pipefail
 
@@ -121,7 +122,17 @@ run_bench() {
   local name="${1:-}"; shift || true
   [ -n "$name" ] || die "usage: ./build.sh bench <name>   (see bench/README.md)"
   install_all
+  need_apt h2load nghttp2-client
   dotnet run -c Release --project "$ROOT/bench/Coordinator.Bench" -- "$name" "$@"
+}
+
+run_demo() {
+  install_all
+  need_apt haproxy haproxy
+  command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is missing (https://dot.net)"
+  log "building the demo"
+  dotnet build "$ROOT/demo/Coordinator.Demo" -c Release -nologo -v q >/dev/null || { dotnet build "$ROOT/demo/Coordinator.Demo" -c Release -nologo -v q; exit 1; }
+  dotnet "$ROOT/demo/Coordinator.Demo/bin/Release/net10.0/Coordinator.Demo.dll" "$@"
 }
 
 cmd="${1:-}"; shift || true
@@ -129,5 +140,6 @@ case "$cmd" in
   test) run_tests "$@" ;;
   install) install_all ;;
   bench) run_bench "$@" ;;
-  *) echo "usage: ./build.sh test | install | bench <name>" >&2; exit 2 ;;
+  demo) run_demo "$@" ;;
+  *) echo "usage: ./build.sh demo [--once] | test | install | bench <name>" >&2; exit 2 ;;
 esac

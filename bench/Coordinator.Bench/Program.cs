@@ -14,6 +14,8 @@ public static class Program
         ["registry"] = RegistryBench.RunAsync,
         ["storage"] = StorageBench.RunAsync,
         ["acme"] = AcmeBench.RunAsync,
+        ["handshake"] = HandshakeBench.RunAsync,
+        ["propagation"] = PropagationBench.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)
