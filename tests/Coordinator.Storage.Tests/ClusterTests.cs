@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Coordinator.Storage.Internal;
 using Coordinator.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
@@ -158,5 +159,65 @@ public sealed class ClusterTests
         Assert.Contains("BucketName 'Bad_Bucket' is not a valid S3 bucket name", text, StringComparison.Ordinal);
         Assert.Contains("ServiceUrl '127.0.0.1:9000' is not an absolute http:// or https:// URL", text, StringComparison.Ordinal);
         Assert.DoesNotContain(shortKey, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ATamperedStateFailsTheGrainCallWithTheProvidersErrorAndIsNotOverwritten()
+    {
+        var s3 = await SharedInfrastructure.S3Async();
+        var bucket = await s3.CreateBucketAsync("clustertamper");
+        var ring = TestKeys.Ring("k1", ("k1", TestKeys.New()));
+        await InfraAssert.WithOutputAsync(async () =>
+        {
+            await using var cluster = await DeployAsync(s3, bucket, ring, silos: 1);
+            var grain = cluster.GrainFactory.GetGrain<IPersistentCounterGrain>("tampered.example.test");
+            await grain.IncrementAsync();
+            await grain.DeactivateAsync();
+            await Task.Delay(200);
+
+            await using var raw = await StorageHarness.StartAsync(Backend.S3, ring, bucket);
+            var name = raw.Storage.ObjectName("counter", grain.GetGrainId());
+            var sealedBytes = (await raw.GetRawAsync(name))!;
+            sealedBytes[^1] ^= 0x40;
+            await raw.PutRawAsync(name, sealedBytes);
+
+            var e = await Assert.ThrowsAsync<EncryptedStorageException>(() => grain.IncrementAsync());
+            Assert.Contains("could not open the state 'counter' of grain", e.Message, StringComparison.Ordinal);
+            Assert.Contains("tampered.example.test", e.Message, StringComparison.Ordinal);
+            Assert.Equal(sealedBytes, await raw.GetRawAsync(name));
+            await cluster.StopAllSilosAsync();
+        }, s3.Process);
+    }
+
+    [Fact]
+    public async Task AStoreFailureReachesTheCallerAsTheProvidersException()
+    {
+        var s3 = await SharedInfrastructure.S3Async();
+        var bucket = await s3.CreateBucketAsync("clustergone");
+        var ring = TestKeys.Ring("k1", ("k1", TestKeys.New()));
+        await InfraAssert.WithOutputAsync(async () =>
+        {
+            await using var cluster = await DeployAsync(s3, bucket, ring, silos: 1);
+            var grain = cluster.GrainFactory.GetGrain<IPersistentCounterGrain>("gone.example.test");
+            await grain.IncrementAsync();
+            await grain.DeactivateAsync();
+            await Task.Delay(200);
+
+            // The bucket disappears under the running silo.
+            using var client = s3.CreateClient();
+            var listed = await client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket });
+            foreach (var o in listed.S3Objects ?? [])
+            {
+                await client.DeleteObjectAsync(bucket, o.Key);
+            }
+
+            await client.DeleteBucketAsync(bucket);
+
+            var e = await Assert.ThrowsAsync<EncryptedStorageException>(() => grain.IncrementAsync());
+            Assert.True(e.Message.Contains("failed to read the state 'counter' of grain", StringComparison.Ordinal), e.Message);
+            Assert.True(e.Message.Contains($"S3 bucket '{bucket}'", StringComparison.Ordinal), e.Message);
+            Assert.NotNull(e.InnerException);
+            await cluster.StopAllSilosAsync();
+        }, s3.Process);
     }
 }

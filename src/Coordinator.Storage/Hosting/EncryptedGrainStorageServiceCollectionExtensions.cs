@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace Orleans.Hosting;
@@ -63,7 +64,11 @@ public static class EncryptedGrainStorageServiceCollectionExtensions
     private static IServiceCollection AddEncryptedProvider(this IServiceCollection services, string name, Func<IServiceProvider, string, EncryptedGrainStorage> factory)
     {
         services.AddGrainStorage(name, factory);
+
+        // EncryptedStorageException may carry an AWSSDK exception as its cause; let Orleans serialize it to the caller.
+        services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Amazon"));
         services.AddKeyedSingleton<IKeyRotation>(name, (sp, _) => (EncryptedGrainStorage)sp.GetRequiredKeyedService<IGrainStorage>(name));
+        services.AddKeyedSingleton<IStorageCheck>(name, (sp, _) => StorageCheck.Create(sp, name, (EncryptedGrainStorage)sp.GetRequiredKeyedService<IGrainStorage>(name)));
         return services;
     }
 }

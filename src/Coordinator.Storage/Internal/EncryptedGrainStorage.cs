@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 
 namespace Coordinator.Storage.Internal;
@@ -29,6 +30,7 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
     private readonly ILogger logger;
     private readonly bool allowUnconditionalStore;
     private readonly int initStage;
+    private readonly IActivatorProvider? activators;
     private readonly SemaphoreSlim initLock = new(1, 1);
     private byte[]? namingKey;
 
@@ -39,8 +41,10 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
         IGrainStorageSerializer serializer,
         ILogger<EncryptedGrainStorage> logger,
         bool allowUnconditionalStore,
-        int initStage)
+        int initStage,
+        IActivatorProvider? activators = null)
     {
+        this.activators = activators;
         this.name = name;
         this.store = store;
         this.ring = ring;
@@ -124,6 +128,12 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
             var stored = await store.GetAsync(objectName, CancellationToken.None);
             if (stored is null)
             {
+                // No record (never written, or cleared by another activation): a fresh state, as Orleans creates it.
+                if (activators is not null)
+                {
+                    grainState.State = activators.GetActivator<T>().Create();
+                }
+
                 grainState.ETag = null;
                 grainState.RecordExists = false;
                 return;
@@ -372,7 +382,7 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
                 stateName,
                 grainId.ToString(),
                 e.KeyId,
-                e);
+                null); // the reason is in the message; the internal exception type must not cross grain calls
         }
 
         if (plaintext.Length < WriteIdLength)
@@ -416,7 +426,7 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
                         null,
                         null,
                         e.KeyId,
-                        e);
+                        null);
                 }
 
                 if (key.Length != 32)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 
 namespace Coordinator.Storage.Internal;
@@ -33,6 +34,7 @@ internal static class EncryptedGrainStorageFactory
             serializer,
             services.GetRequiredService<ILogger<EncryptedGrainStorage>>(),
             allowUnconditionalStore,
-            options.InitStage);
+            options.InitStage,
+            services.GetService<IActivatorProvider>());
     }
 }

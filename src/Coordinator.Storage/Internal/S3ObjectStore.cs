@@ -73,7 +73,7 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
             var data = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
             return new StoredObject(data, response.ETag);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception e) when (IsMissingObject(e))
         {
             return null;
         }
@@ -156,5 +156,9 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
     // 404 on If-Match means the version we expected is gone.
     private static bool IsConditionFailure(AmazonS3Exception e, bool ifMatchOnMissingCounts) =>
         e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict
-        || (ifMatchOnMissingCounts && e.StatusCode == HttpStatusCode.NotFound);
+        || (ifMatchOnMissingCounts && IsMissingObject(e));
+
+    // A 404 for the object, not for the bucket: a missing or misnamed bucket must never look like "no state yet".
+    private static bool IsMissingObject(AmazonS3Exception e) =>
+        e.StatusCode == HttpStatusCode.NotFound && !string.Equals(e.ErrorCode, "NoSuchBucket", StringComparison.Ordinal);
 }
