@@ -173,6 +173,10 @@ public static class RegistryBench
             {
                 objects++;
                 bytes += o.Size ?? 0;
+                if (!o.Key.StartsWith("state-", StringComparison.Ordinal))
+                {
+                    Console.Error.WriteLine($"registry: counted an object that is not grain state: {o.Key} ({o.Size} bytes)");
+                }
             }
 
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
