@@ -3,6 +3,7 @@ using Coordinator.Storage.Internal;
 using Coordinator.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
+using Orleans.Storage;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
@@ -217,6 +218,34 @@ public sealed class ClusterTests
             Assert.True(e.Message.Contains("failed to read the state 'counter' of grain", StringComparison.Ordinal), e.Message);
             Assert.True(e.Message.Contains($"S3 bucket '{bucket}'", StringComparison.Ordinal), e.Message);
             Assert.NotNull(e.InnerException);
+            await cluster.StopAllSilosAsync();
+        }, s3.Process);
+    }
+
+    [Fact]
+    public async Task AStaleActivationsWriteReachesTheCallerAsInconsistentState()
+    {
+        var s3 = await SharedInfrastructure.S3Async();
+        var bucket = await s3.CreateBucketAsync("clusterstale");
+        var ring = TestKeys.Ring("k1", ("k1", TestKeys.New()));
+        await InfraAssert.WithOutputAsync(async () =>
+        {
+            await using var cluster = await DeployAsync(s3, bucket, ring, silos: 1);
+            var grain = cluster.GrainFactory.GetGrain<IPersistentCounterGrain>("stale.example.test");
+            Assert.Equal(1, await grain.IncrementAsync());
+
+            // Another writer (as a second activation would) replaces the state behind the active grain's back.
+            await using var other = await StorageHarness.StartAsync(Backend.S3, ring, bucket);
+            var id = grain.GetGrainId();
+            var state = new GrainState<CounterState> { State = new CounterState() };
+            await other.Grains.ReadStateAsync("counter", id, state);
+            state.State.Count = 100;
+            await other.Grains.WriteStateAsync("counter", id, state);
+
+            await Assert.ThrowsAsync<InconsistentStateException>(() => grain.IncrementAsync());
+            var after = new GrainState<CounterState> { State = new CounterState() };
+            await other.Grains.ReadStateAsync("counter", id, after);
+            Assert.Equal(100, after.State.Count);
             await cluster.StopAllSilosAsync();
         }, s3.Process);
     }

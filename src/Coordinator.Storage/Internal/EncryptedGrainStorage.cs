@@ -332,10 +332,11 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
             }
             catch (PreconditionFailedException refused)
             {
+                // The cause handed on is the store's own refusal (AWSSDK); the internal wrapper must not cross grain calls.
                 var current = await store.GetAsync(objectName, CancellationToken.None);
                 if (current is null || retry >= MaxResealRetries)
                 {
-                    throw Conflict(operation, stateName, grainId, expected?.ToString(), refused);
+                    throw Conflict(operation, stateName, grainId, expected?.ToString(), refused.InnerException);
                 }
 
                 byte[] currentWriteId;
@@ -356,7 +357,7 @@ internal sealed partial class EncryptedGrainStorage : IGrainStorage, ILifecycleP
 
                 if (expected is null || !currentWriteId.AsSpan().SequenceEqual(expected.WriteId))
                 {
-                    throw Conflict(operation, stateName, grainId, expected?.ToString(), refused);
+                    throw Conflict(operation, stateName, grainId, expected?.ToString(), refused.InnerException);
                 }
 
                 LogResealedMeanwhile(logger, name, stateName, grainId);
