@@ -331,14 +331,12 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
                 order = await client.GetOrderAsync(order.Url);
             }
 
-            if (order.Status == "ready")
+            // WaitForOrderAsync returns at "ready" as well as "valid": finalize whenever the order is ready.
+            for (var step = 0; step < 4 && order.Status is "pending" or "ready" or "processing"; step++)
             {
-                order = await client.FinalizeAsync(order, CertificateKeys.CreateCsr(domain, S.Order!.CertificateKeyPem));
-            }
-
-            if (order.Status != "valid")
-            {
-                order = await client.WaitForOrderAsync(order.Url);
+                order = order.Status == "ready"
+                    ? await client.FinalizeAsync(order, CertificateKeys.CreateCsr(domain, S.Order!.CertificateKeyPem))
+                    : await client.WaitForOrderAsync(order.Url);
             }
 
             if (order.Status != "valid" || order.Certificate is null)
