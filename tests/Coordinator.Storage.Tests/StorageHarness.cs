@@ -56,6 +56,8 @@ internal sealed class StorageHarness : IAsyncDisposable
 
     public IKeyRotation Rotation => services.GetRequiredKeyedService<IKeyRotation>(Name);
 
+    public IStorageCheck Check => services.GetRequiredKeyedService<IStorageCheck>(Name);
+
     public CollectingLoggerProvider Logs { get; }
 
     public TestProcess[] Processes => S3 is null ? [] : [S3.Process];
