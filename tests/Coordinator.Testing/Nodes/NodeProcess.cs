@@ -68,7 +68,7 @@ public sealed class NodeProcess : IAsyncDisposable
         var dotnet = InfraPaths.RequireExecutable("dotnet", "the .NET 10 SDK");
         var p = TestProcess.Start(name, dotnet, [NodeAssembly], env, Path.GetDirectoryName(NodeAssembly));
         var node = new NodeProcess(name, p, httpPort, httpsPort, siloPort, gatewayPort, env);
-        await node.WaitHealthyAsync(timeout ?? TimeSpan.FromSeconds(60));
+        await node.WaitHealthyAsync(timeout ?? TimeSpan.FromSeconds(120));
         return node;
     }
 
