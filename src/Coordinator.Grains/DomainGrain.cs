@@ -26,6 +26,11 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
     private readonly Dictionary<string, string> http01 = new(StringComparer.Ordinal);
     private TlsAlpnChallenge? tlsAlpn;
     private Task? run;
+
+    // Completed once the running order's challenges are in the cache (or the run ended). A CA request that
+    // arrives at a fresh activation before a resumed order has rebuilt its challenges waits for this instead
+    // of getting a 404 that would fail the order (the CA validates from several vantage points at once).
+    private TaskCompletionSource challengesReady = CompletedSource();
     private string domain = string.Empty;
     private string? invalidReason;
 
@@ -145,17 +150,43 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
 
     public Task<DomainStatus> GetStatusAsync() => Task.FromResult(Status());
 
-    public Task<string?> GetHttp01ResponseAsync(string token)
+    public async Task<string?> GetHttp01ResponseAsync(string token)
     {
-        var found = token is { Length: > 0 and <= 256 } && token.All(IsBase64Url) && http01.TryGetValue(token, out _);
+        var valid = token is { Length: > 0 and <= 256 } && token.All(IsBase64Url);
+        if (valid && !http01.ContainsKey(token))
+        {
+            await WaitForChallengesAsync();
+        }
+
+        var found = valid && http01.TryGetValue(token, out _);
         GrainsTelemetry.ChallengeLookups.Add(1, new("coordinator.challenge.type", "http-01"), new("coordinator.challenge.found", found));
-        return Task.FromResult(found ? http01[token] : null);
+        return found ? http01[token] : null;
     }
 
-    public Task<TlsAlpnChallenge?> GetTlsAlpn01CertificateAsync()
+    public async Task<TlsAlpnChallenge?> GetTlsAlpn01CertificateAsync()
     {
+        if (tlsAlpn is null)
+        {
+            await WaitForChallengesAsync();
+        }
+
         GrainsTelemetry.ChallengeLookups.Add(1, new("coordinator.challenge.type", "tls-alpn-01"), new("coordinator.challenge.found", tlsAlpn is not null));
-        return Task.FromResult(tlsAlpn);
+        return tlsAlpn;
+    }
+
+    private static TaskCompletionSource CompletedSource()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
+    }
+
+    private async Task WaitForChallengesAsync()
+    {
+        if (run is { IsCompleted: false } && !challengesReady.Task.IsCompleted)
+        {
+            await challengesReady.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
     }
 
     private static bool IsBase64Url(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
@@ -198,7 +229,17 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
     {
         if (run is null || run.IsCompleted)
         {
-            run = RunAsync(force);
+            challengesReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var ready = challengesReady;
+            run = RunAsync(force).ContinueWith(
+                t =>
+                {
+                    ready.TrySetResult();
+                    return t;
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Current).Unwrap();
         }
     }
 
@@ -411,6 +452,7 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
             pending.Add(url);
         }
 
+        challengesReady.TrySetResult();
         foreach (var url in pending)
         {
             await client.WaitForAuthorizationAsync(url);
