@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Globalization;
 using System.Diagnostics.CodeAnalysis;
 using Orleans.Runtime;
@@ -37,9 +38,9 @@ internal static class CliApp
 
     public static readonly Option<double> ConnectTimeout = new("--connect-timeout")
     {
-        Description = "Seconds to keep trying to reach a gateway before giving up with exit code 3. Default: 5.",
+        Description = "Seconds to keep trying to reach a gateway before giving up with exit code 3. Default: 10.",
         Recursive = true,
-        DefaultValueFactory = _ => 5,
+        DefaultValueFactory = _ => 10,
     };
 
     public static readonly Option<double> Timeout = new("--timeout")
@@ -55,10 +56,16 @@ internal static class CliApp
         Recursive = true,
     };
 
-    public static RootCommand Build()
+    public static Command Build()
     {
-        var root = new RootCommand(
-            "coordinator: administer a Coordinator cluster (automatic HTTPS for .NET web farms) through a node's Orleans gateway.\n" + ExitCodes.Help);
+        // A named command rather than RootCommand, whose name would be the assembly's (Coordinator.Cli) in help.
+        var root = new Command(
+            "coordinator",
+            "coordinator: administer a Coordinator cluster (automatic HTTPS for .NET web farms) through a node's Orleans gateway.\n" + ExitCodes.Help)
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         foreach (var o in new Option[] { Gateway, ClusterId, ServiceId, Json, ConnectTimeout, Timeout, Verbose })
         {
             root.Add(o);

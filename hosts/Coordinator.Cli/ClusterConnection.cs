@@ -107,7 +107,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not UsageException && !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            var reason = (last ?? e).Message;
+            var reason = last?.Message
+                ?? (e is OperationCanceledException ? "no gateway completed the connection in time (are the nodes still starting, or overloaded? allow longer with --connect-timeout)" : e.Message);
             throw new ClusterUnreachableException(
                 $"Cannot reach the Coordinator cluster at {string.Join(", ", settings.Gateways)} (cluster id '{settings.ClusterId}', service id '{settings.ServiceId}') " +
                 $"within {settings.ConnectTimeout.TotalSeconds:0.#} s: {reason}\n" +

@@ -35,8 +35,11 @@ public sealed class CliCluster : IAsyncLifetime
 
     public string Output => Pebble.Output + string.Concat(Nodes.Select(n => n.Process.Output));
 
-    /// <summary>The cluster options every CLI call in these tests passes.</summary>
-    public string[] ClusterArgs => [.. Nodes.SelectMany(n => new[] { "--gateway", $"127.0.0.1:{n.GatewayPort}" }), "--cluster-id", ClusterId, "--service-id", ServiceId];
+    /// <summary>
+    /// The cluster options every CLI call in these tests passes. The connect timeout is generous: the first connection
+    /// after a whole-cluster restart took over 5 s on a loaded 2-core machine.
+    /// </summary>
+    public string[] ClusterArgs => [.. Nodes.SelectMany(n => new[] { "--gateway", $"127.0.0.1:{n.GatewayPort}" }), "--cluster-id", ClusterId, "--service-id", ServiceId, "--connect-timeout", "30"];
 
     public async Task InitializeAsync()
     {
@@ -44,6 +47,31 @@ public sealed class CliCluster : IAsyncLifetime
         Pebble = await PebbleServer.StartAsync(new PebbleOptions { HttpValidationPort = ports[1].Http });
         S3 = await SharedInfrastructure.S3Async();
         Bucket = await S3.CreateBucketAsync("cli");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartNodesAsync(ports);
+                return;
+            }
+            catch (Exception e) when (attempt == 1 && e.ToString().Contains("Address already in use", StringComparison.Ordinal))
+            {
+                // A free port was taken by another test process between FreePort.Next() and the bind: new node ports.
+                foreach (var n in Nodes)
+                {
+                    await n.DisposeAsync();
+                }
+
+                Nodes.Clear();
+                await Pebble.DisposeAsync();
+                ports = Enumerable.Range(0, 3).Select(_ => (Http: FreePort.Next(), Https: FreePort.Next(), Silo: FreePort.Next(), Gateway: FreePort.Next())).ToArray();
+                Pebble = await PebbleServer.StartAsync(new PebbleOptions { HttpValidationPort = ports[1].Http });
+            }
+        }
+    }
+
+    private async Task StartNodesAsync((int Http, int Https, int Silo, int Gateway)[] ports)
+    {
         var config = Configuration();
         Nodes.Add(await NodeProcess.StartAsync("node-a", ports[0].Http, ports[0].Https, ports[0].Silo, ports[0].Gateway, ports[0].Silo, config));
         Nodes.AddRange(await Task.WhenAll(Enumerable.Range(1, 2).Select(i =>

@@ -59,6 +59,19 @@ public sealed class CliWithoutClusterTests
     }
 
     [Fact]
+    public async Task HelpNamesTheToolAndDocumentsTheExitCodes()
+    {
+        var help = await Cli.RunAsync("--help");
+        Assert.True(help.ExitCode == 0, help.ToString());
+        Assert.Contains("coordinator [command] [options]", help.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Exit codes: 0 ok, 1 operation failed, 2 usage or bad input, 3 cluster unreachable.", help.StdOut, StringComparison.Ordinal);
+        foreach (var command in new[] { "domains", "status", "renew", "revoke", "keys", "storage" })
+        {
+            Assert.Contains(command, help.StdOut, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task UnreachableClusterExitsWith3AndSaysWhatToDo()
     {
         var port = FreePort.Next();
