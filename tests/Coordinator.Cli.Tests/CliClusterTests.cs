@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Amazon.S3.Model;
+using Xunit.Abstractions;
 
 namespace Coordinator.Cli.Tests;
 
 /// <summary>The tool against a real three-node cluster. One class: the tests share the cluster and run one after another.</summary>
-public sealed class CliClusterTests(CliCluster cluster) : IClassFixture<CliCluster>
+public sealed class CliClusterTests(CliCluster cluster, ITestOutputHelper output) : IClassFixture<CliCluster>
 {
     [Fact]
     public async Task DomainsAddListRemoveRoundTrip()
@@ -69,6 +70,8 @@ public sealed class CliClusterTests(CliCluster cluster) : IClassFixture<CliClust
 
         var all = await cluster.RunAsync("status", "--json");
         Assert.True(all.ExitCode == 0, all.ToString());
+        var local = await Cli.RunAsync("keys", "generate");
+        output.WriteLine($"wall time of one CLI process: status <name> {table.Elapsed.TotalSeconds:0.00} s, status (all {all.Json().GetArrayLength()}) {all.Elapsed.TotalSeconds:0.00} s, keys generate (no cluster) {local.Elapsed.TotalSeconds:0.00} s");
         var row = all.Json().EnumerateArray().Single(e => e.GetProperty("domain").GetString() == domain);
         Assert.Equal(serial, row.GetProperty("serialNumber").GetString());
 
