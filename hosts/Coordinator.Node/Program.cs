@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -21,6 +22,19 @@ builder.AddCoordinator(silo =>
         }
 
         silo.UseRedisClustering(redis);
+
+        // The address other silos and clients use to reach this one. Default: the first non-loopback address
+        // (right for one container or VM per node); set it when a host has several (or 127.0.0.1 on one machine).
+        var advertised = builder.Configuration["Coordinator:Cluster:AdvertisedAddress"];
+        if (!string.IsNullOrWhiteSpace(advertised))
+        {
+            if (!IPAddress.TryParse(advertised, out var address))
+            {
+                throw new InvalidOperationException($"Coordinator:Cluster:AdvertisedAddress must be an IP address (got '{advertised}').");
+            }
+
+            silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = address);
+        }
     }
 });
 
