@@ -226,3 +226,95 @@ public sealed class RedisMembershipTests(RedisMembershipCluster cluster) : IClas
         return int.Parse(address.Split('@')[0].Split(':')[1], CultureInfo.InvariantCulture);
     }
 }
+
+/// <summary>
+/// The environment docker-compose.yml gives node-a, taken from the file and run on loopback: only the addresses of
+/// other services (Redis, MinIO, Pebble, the collector), the ports, the Pebble CA file and the storage key are
+/// replaced. The node must start, join its Redis-backed cluster and serve the names the compose file manages.
+/// </summary>
+public sealed class ComposeNodeEnvironmentTests : IAsyncLifetime
+{
+    private TestProcess? redis;
+    private PebbleServer? pebble;
+    private NodeProcess? node;
+    private readonly int redisPort = FreePort.Next();
+    private Dictionary<string, string> compose = null!;
+
+    public async Task InitializeAsync()
+    {
+        var yaml = (Dictionary<string, object?>)SimpleYaml.Parse(File.ReadAllText(Path.Combine(InfraPaths.RepositoryRoot, "docker-compose.yml")))!;
+        var services = (Dictionary<string, object?>)yaml["services"]!;
+        compose = ((Dictionary<string, object?>)((Dictionary<string, object?>)services["node-a"]!)["environment"]!).ToDictionary(e => e.Key, e => (string)e.Value!);
+
+        redis = TestProcess.Start("redis-server", InfraPaths.RequireExecutable("redis-server", "apt-get install -y redis-server (./build.sh install)"),
+            ["--port", redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        await FreePort.WaitForListenerAsync(redisPort, redis, TimeSpan.FromSeconds(20));
+        var (http, https, silo, gateway) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        pebble = await PebbleServer.StartAsync(new PebbleOptions { HttpValidationPort = http, TlsValidationPort = https });
+        var s3 = await SharedInfrastructure.S3Async();
+        var bucket = await s3.CreateBucketAsync("compose");
+
+        var env = new Dictionary<string, string>(compose)
+        {
+            ["Coordinator__Cluster__Redis"] = $"127.0.0.1:{redisPort}",
+            ["Coordinator__Cluster__AdvertisedAddress"] = "127.0.0.1",
+            ["Coordinator__Storage__S3__ServiceUrl"] = s3.Endpoint.ToString(),
+            ["Coordinator__Storage__S3__BucketName"] = bucket,
+            ["Coordinator__Storage__S3__AccessKey"] = s3.AccessKey,
+            ["Coordinator__Storage__S3__SecretKey"] = s3.SecretKey,
+            ["Coordinator__Storage__KeyRing__Keys__k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["Coordinator__Issuers__0__DirectoryUrl"] = pebble.DirectoryUri.ToString(),
+            ["Coordinator__Issuers__0__TrustedCaCertificatePath"] = InfraPaths.CaCertificatePath,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}", // nothing listens: export failures must not matter
+        };
+        var replaced = env.Keys.Where(k => compose.TryGetValue(k, out var v) && v != env[k]).ToHashSet();
+        Assert.All(compose.Where(c => c.Value.Contains("${", StringComparison.Ordinal)), c => Assert.Contains(c.Key, replaced));
+
+        // Node:Name/ListenAddress/HttpPort/HttpsPort and the silo ports are NodeProcess's (free loopback ports).
+        node = await NodeProcess.StartAsync("compose-node-a", http, https, silo, gateway, silo, env, TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
+    public async Task TheComposeNodeEnvironmentStartsANodeThatServesTheComposeDomains()
+    {
+        await InfraAssert.WithOutputAsync(async () =>
+        {
+            Assert.Equal("External", compose["Coordinator__Cluster__Mode"]);
+            var domains = compose.Where(c => c.Key.StartsWith("Coordinator__Domains__", StringComparison.Ordinal)).Select(c => c.Value).ToList();
+            Assert.NotEmpty(domains);
+            foreach (var domain in domains)
+            {
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+                while (true)
+                {
+                    var served = await node!.HandshakeAsync(domain, "http/1.1");
+                    if (served.DnsNames.Contains(domain) && await pebble!.VerifiesAsync(served.Leaf, served.Chain))
+                    {
+                        break;
+                    }
+
+                    Assert.True(DateTime.UtcNow < deadline, $"{domain} was not served with a chain from Pebble within 60 s");
+                    await Task.Delay(200);
+                }
+            }
+        }, pebble!.Process, redis!);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (node is not null)
+        {
+            await node.DisposeAsync();
+        }
+
+        if (pebble is not null)
+        {
+            await pebble.DisposeAsync();
+        }
+
+        if (redis is not null)
+        {
+            await redis.DisposeAsync();
+        }
+    }
+}
