@@ -79,7 +79,7 @@ public sealed class RedisMembershipCluster : IAsyncLifetime
         // No primary silo: every node is started at once and finds the others in Redis. (NodeProcess also passes
         // PrimarySiloPort; External mode ignores it.)
         Nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, NodeCount).Select(i =>
-            NodeProcess.StartAsync($"redis-node-{(char)('a' + i)}", ports[i].Http, ports[i].Https, ports[i].Silo, ports[i].Gateway, ports[i].Silo, config, TimeSpan.FromSeconds(90)))));
+            NodeProcess.StartAsync($"redis-node-{(char)('a' + i)}", ports[i].Http, ports[i].Https, ports[i].Silo, ports[i].Gateway, ports[i].Silo, config))));
 
         clientHost = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())
@@ -271,7 +271,7 @@ public sealed class ComposeNodeEnvironmentTests : IAsyncLifetime
         Assert.All(compose.Where(c => c.Value.Contains("${", StringComparison.Ordinal)), c => Assert.Contains(c.Key, replaced));
 
         // Node:Name/ListenAddress/HttpPort/HttpsPort and the silo ports are NodeProcess's (free loopback ports).
-        node = await NodeProcess.StartAsync("compose-node-a", http, https, silo, gateway, silo, env, TimeSpan.FromSeconds(90));
+        node = await NodeProcess.StartAsync("compose-node-a", http, https, silo, gateway, silo, env);
     }
 
     [Fact]
