@@ -272,6 +272,13 @@ internal sealed partial class DomainGrain : Grain, IDomainGrain
             {
                 account = await GrainFactory.GetGrain<IAcmeAccountGrain>(issuer.Name).GetOrCreateAsync();
             }
+            catch (Exception e) when (e is OrleansException or TimeoutException && e is not InconsistentStateException)
+            {
+                // The cluster, not the issuer, failed (the account grain's silo just died, storage unreachable):
+                // record a failure with backoff, but keep the issuer.
+                last = e;
+                break;
+            }
             catch (Exception e) when (e is not InconsistentStateException)
             {
                 // The issuer refused us an account (EAB required, unreachable directory...): try the next one now.
