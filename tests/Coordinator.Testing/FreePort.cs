@@ -8,16 +8,31 @@ public static class FreePort
 {
     private static readonly HashSet<int> Handed = [];
 
-    /// <summary>A port that is free for TCP (and UDP, for DNS servers) right now and not handed out before by this process.</summary>
+    /// <summary>
+    /// A port that is free for TCP (and UDP, for DNS servers) right now and not handed out before by this process.
+    /// Ports come from 20000–32767, below Linux's ephemeral range (32768–60999), so the port cannot be taken by an
+    /// outgoing connection between this check and the server's bind (seen with port 0, which picks ephemeral ports).
+    /// </summary>
     public static int Next()
     {
-        for (var attempt = 0; attempt < 100; attempt++)
+        for (var attempt = 0; attempt < 500; attempt++)
         {
-            using var tcp = new TcpListener(IPAddress.Loopback, 0);
-            tcp.Start();
-            var port = ((IPEndPoint)tcp.LocalEndpoint).Port;
+            var port = Random.Shared.Next(20000, 32768);
+            lock (Handed)
+            {
+                if (Handed.Contains(port))
+                {
+                    continue;
+                }
+            }
+
             try
             {
+                using (var tcp = new TcpListener(IPAddress.Loopback, port))
+                {
+                    tcp.Start();
+                }
+
                 using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
             }
             catch (SocketException)
@@ -34,7 +49,7 @@ public static class FreePort
             }
         }
 
-        throw new InvalidOperationException("no free loopback port found");
+        throw new InvalidOperationException("no free loopback port found in 20000-32767");
     }
 
     /// <summary>Waits until something accepts TCP connections on the port.</summary>
