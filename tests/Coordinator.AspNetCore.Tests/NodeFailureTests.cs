@@ -35,13 +35,13 @@ public sealed class NodeFailureTests(NodeCluster cluster) : IClassFixture<NodeCl
             await cluster.ConnectClientAsync();
             foreach (var d in NodeCluster.Domains)
             {
-                var status = await RetryAsync(() => cluster.Client.GetGrain<IDomainGrain>(d).GetStatusAsync(), TimeSpan.FromSeconds(90));
+                var status = await Eventually.RetryAsync(() => cluster.Client.GetGrain<IDomainGrain>(d).GetStatusAsync(), TimeSpan.FromSeconds(90));
                 Assert.Equal(before[d], status.SerialNumber, ignoreCase: true);
             }
 
             // Until the dead silo is declared dead, a renewal can fail on grains that lived there (the issuer's
             // account grain, say): it then backs off, and an operator's forced renewal retries at once.
-            var renewed = await RetryAsync(
+            var renewed = await Eventually.RetryAsync(
                 async () =>
                 {
                     var s = await cluster.Client.GetGrain<IDomainGrain>("a.alpn.test").RenewAsync();
@@ -98,21 +98,5 @@ public sealed class NodeFailureTests(NodeCluster cluster) : IClassFixture<NodeCl
             await Task.Delay(3000); // give the maintenance loop time to (wrongly) reorder
             Assert.Equal(orders, cluster.Wire.TotalNewOrders);
         }, cluster.Pebble.Process);
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-            }
-        }
     }
 }

@@ -24,7 +24,7 @@ public sealed class FailoverTests(ClusterFixture fixture) : IClassFixture<Cluste
             await C.Cluster.KillSiloAsync(silo);
             C.Responder.Release(domain);
 
-            var status = await RetryAsync(() => C.Grains.GetGrain<IDomainGrain>(domain).EnsureAsync(waitForCertificate: true), TimeSpan.FromSeconds(90));
+            var status = await Eventually.RetryAsync(() => C.Grains.GetGrain<IDomainGrain>(domain).EnsureAsync(waitForCertificate: true), TimeSpan.FromSeconds(90));
             Assert.Equal(DomainState.Valid, status.State);
             Assert.NotEqual(holder, status.LeaseHolder);
             Assert.Equal(1, C.Wire.NewOrdersFor(domain));
@@ -46,21 +46,5 @@ public sealed class FailoverTests(ClusterFixture fixture) : IClassFixture<Cluste
         }
 
         throw new InvalidOperationException("every probe grain landed on the primary silo");
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(250);
-            }
-        }
     }
 }
