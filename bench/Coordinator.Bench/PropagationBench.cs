@@ -245,16 +245,10 @@ public static class PropagationBench
 
     private static Dictionary<string, string> Configuration(PebbleServer pebble, S3Server s3, string bucket, string clusterId)
     {
-        var c = new Dictionary<string, string>
+        var c = new Dictionary<string, string>(NodeProcess.S3StorageEnvironment(s3, bucket))
         {
             ["Coordinator__Cluster__ClusterId"] = clusterId,
             ["Coordinator__Cluster__ServiceId"] = "coordinator-bench",
-            ["Coordinator__Storage__Kind"] = "S3",
-            ["Coordinator__Storage__S3__ServiceUrl"] = s3.Endpoint.ToString(),
-            ["Coordinator__Storage__S3__BucketName"] = bucket,
-            ["Coordinator__Storage__S3__AccessKey"] = s3.AccessKey,
-            ["Coordinator__Storage__S3__SecretKey"] = s3.SecretKey,
-            ["Coordinator__Storage__S3__ForcePathStyle"] = "true",
             ["Coordinator__Storage__KeyRing__PrimaryKeyId"] = "k1",
             ["Coordinator__Storage__KeyRing__Keys__k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Coordinator__Renewal__MaintenanceInterval"] = "00:00:01",

@@ -39,16 +39,10 @@ try
         disposables.Push(s3);
         bucket = await s3.CreateBucketAsync("coordinator-demo");
         var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var config = new Dictionary<string, string>
+        var config = new Dictionary<string, string>(NodeProcess.S3StorageEnvironment(s3, bucket))
         {
             ["Coordinator__Cluster__ClusterId"] = clusterId,
             ["Coordinator__Cluster__ServiceId"] = "coordinator-demo",
-            ["Coordinator__Storage__Kind"] = "S3",
-            ["Coordinator__Storage__S3__ServiceUrl"] = s3.Endpoint.ToString(),
-            ["Coordinator__Storage__S3__BucketName"] = bucket,
-            ["Coordinator__Storage__S3__AccessKey"] = s3.AccessKey,
-            ["Coordinator__Storage__S3__SecretKey"] = s3.SecretKey,
-            ["Coordinator__Storage__S3__ForcePathStyle"] = "true",
             ["Coordinator__Storage__KeyRing__PrimaryKeyId"] = "demo-1",
             ["Coordinator__Storage__KeyRing__Keys__demo-1"] = key,
             ["Coordinator__Issuers__0__Name"] = "pebble",

@@ -76,16 +76,10 @@ public sealed class NodeCluster : IAsyncLifetime
 
     public Dictionary<string, string> Configuration()
     {
-        var c = new Dictionary<string, string>
+        var c = new Dictionary<string, string>(NodeProcess.S3StorageEnvironment(S3, Bucket))
         {
             ["Coordinator__Cluster__ClusterId"] = ClusterId,
             ["Coordinator__Cluster__ServiceId"] = "coordinator-tests",
-            ["Coordinator__Storage__Kind"] = "S3",
-            ["Coordinator__Storage__S3__ServiceUrl"] = S3.Endpoint.ToString(),
-            ["Coordinator__Storage__S3__BucketName"] = Bucket,
-            ["Coordinator__Storage__S3__AccessKey"] = S3.AccessKey,
-            ["Coordinator__Storage__S3__SecretKey"] = S3.SecretKey,
-            ["Coordinator__Storage__S3__ForcePathStyle"] = "true",
             ["Coordinator__Storage__KeyRing__PrimaryKeyId"] = "k1",
             ["Coordinator__Storage__KeyRing__Keys__k1"] = KeyMaterial,
             ["Coordinator__Renewal__MaintenanceInterval"] = "00:00:01",

@@ -52,19 +52,13 @@ public sealed class RedisMembershipCluster : IAsyncLifetime
         Pebble = await PebbleServer.StartAsync(new PebbleOptions { HttpValidationPort = ports[1].Http });
         var s3 = await SharedInfrastructure.S3Async();
         var bucket = await s3.CreateBucketAsync("redis");
-        var config = new Dictionary<string, string>
+        var config = new Dictionary<string, string>(NodeProcess.S3StorageEnvironment(s3, bucket))
         {
             ["Coordinator__Cluster__Mode"] = "External",
             ["Coordinator__Cluster__Redis"] = $"127.0.0.1:{RedisPort}",
             ["Coordinator__Cluster__AdvertisedAddress"] = "127.0.0.1",
             ["Coordinator__Cluster__ClusterId"] = ClusterId,
             ["Coordinator__Cluster__ServiceId"] = ServiceId,
-            ["Coordinator__Storage__Kind"] = "S3",
-            ["Coordinator__Storage__S3__ServiceUrl"] = s3.Endpoint.ToString(),
-            ["Coordinator__Storage__S3__BucketName"] = bucket,
-            ["Coordinator__Storage__S3__AccessKey"] = s3.AccessKey,
-            ["Coordinator__Storage__S3__SecretKey"] = s3.SecretKey,
-            ["Coordinator__Storage__S3__ForcePathStyle"] = "true",
             ["Coordinator__Storage__KeyRing__PrimaryKeyId"] = "k1",
             ["Coordinator__Storage__KeyRing__Keys__k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Coordinator__Renewal__MaintenanceInterval"] = "00:00:01",

@@ -127,16 +127,10 @@ public sealed class CliCluster : IAsyncLifetime
             NodeProcess.StartAsync(n.Name, n.HttpPort, n.HttpsPort, n.SiloPort, n.GatewayPort, primary, config))));
     }
 
-    private Dictionary<string, string> Configuration() => new()
+    private Dictionary<string, string> Configuration() => new(NodeProcess.S3StorageEnvironment(S3, Bucket))
     {
         ["Coordinator__Cluster__ClusterId"] = ClusterId,
         ["Coordinator__Cluster__ServiceId"] = ServiceId,
-        ["Coordinator__Storage__Kind"] = "S3",
-        ["Coordinator__Storage__S3__ServiceUrl"] = S3.Endpoint.ToString(),
-        ["Coordinator__Storage__S3__BucketName"] = Bucket,
-        ["Coordinator__Storage__S3__AccessKey"] = S3.AccessKey,
-        ["Coordinator__Storage__S3__SecretKey"] = S3.SecretKey,
-        ["Coordinator__Storage__S3__ForcePathStyle"] = "true",
         ["Coordinator__Storage__KeyRing__PrimaryKeyId"] = PrimaryKeyId,
         ["Coordinator__Storage__KeyRing__Keys__k1"] = Key1,
         ["Coordinator__Storage__KeyRing__Keys__k2"] = Key2,

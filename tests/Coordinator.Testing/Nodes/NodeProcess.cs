@@ -72,6 +72,24 @@ public sealed class NodeProcess : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// The node configuration (environment keys) for encrypted storage in <paramref name="bucket"/> of a test S3 server:
+    /// the part every multi-node test, benchmark and the demo share. Add the key ring and the rest to a copy.
+    /// </summary>
+    public static Dictionary<string, string> S3StorageEnvironment(S3Server s3, string bucket)
+    {
+        ArgumentNullException.ThrowIfNull(s3);
+        return new Dictionary<string, string>
+        {
+            ["Coordinator__Storage__Kind"] = "S3",
+            ["Coordinator__Storage__S3__ServiceUrl"] = s3.Endpoint.ToString(),
+            ["Coordinator__Storage__S3__BucketName"] = bucket,
+            ["Coordinator__Storage__S3__AccessKey"] = s3.AccessKey,
+            ["Coordinator__Storage__S3__SecretKey"] = s3.SecretKey,
+            ["Coordinator__Storage__S3__ForcePathStyle"] = "true",
+        };
+    }
+
     /// <summary>Starts the same node again (same ports and configuration).</summary>
     public Task<NodeProcess> RestartAsync(int primarySiloPort) =>
         StartAsync(Name, HttpPort, HttpsPort, SiloPort, GatewayPort, primarySiloPort, Environment);
